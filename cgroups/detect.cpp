@@ -101,6 +101,24 @@ std::optional<HybridPlace> findHybrid(const std::string &mountPoint,
 	return place;
 }
 
+Result<std::unique_ptr<Manager>> openFoundV2(const Options &options, const std::string &mountPoint,
+					     const std::vector<MountEntry> &mounts,
+					     const std::vector<Membership> &memberships)
+{
+	/* A mount not listed (e.g. outside our root) is taken as the whole tree. */
+	MountEntry whole{ "/", mountPoint, "cgroup2", {} };
+	const MountEntry *mount = findCgroup2Mount(mounts, mountPoint);
+	if (!mount || mount->mountPoint != mountPoint)
+		mount = &whole;
+	auto own = ownCgroup(memberships, "");
+	if (!own)
+		return Error::invalid("/proc/self/cgroup has no cgroup2 line");
+	auto relative = pathInMount(*mount, *own);
+	if (!relative)
+		return std::move(relative).error();
+	return openV2(options, V2Place{ mountPoint, *relative });
+}
+
 Status checkOptions(const Options &options)
 {
 	const std::string &name = options.name;
@@ -141,26 +159,10 @@ Result<std::unique_ptr<Manager>> Manager::open(const Options &options)
 	if (!memberships)
 		return std::move(memberships).error();
 
-	std::vector<std::string> why;
-	if (std::string notV2 = whyNotV2(mountPoint); notV2.empty()) {
-		V2Place place{ mountPoint, "/" };
-		/* A mount not listed (e.g. outside our root) is taken as the whole tree. */
-		MountEntry fallback{ "/", mountPoint, "cgroup2", {} };
-		const MountEntry *mount = findCgroup2Mount(*mounts, mountPoint);
-		if (!mount || mount->mountPoint != mountPoint)
-			mount = &fallback;
-		auto own = ownCgroup(*memberships, "");
-		if (!own)
-			return Error::invalid("/proc/self/cgroup has no cgroup2 line");
-		auto relative = pathInMount(*mount, *own);
-		if (!relative)
-			return std::move(relative).error();
-		place.ownCgroup = *relative;
-		return openV2(options, place);
-	} else {
-		why.push_back(notV2);
-	}
-
+	std::string notV2 = whyNotV2(mountPoint);
+	if (notV2.empty())
+		return openFoundV2(options, mountPoint, *mounts, *memberships);
+	std::vector<std::string> why{ notV2 };
 	if (auto place = findHybrid(mountPoint, *mounts, *memberships, why))
 		return openHybrid(options, *place);
 	return Error::invalid("no usable cgroup layout: " + joinWords(why, "; "));

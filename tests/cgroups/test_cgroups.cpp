@@ -418,3 +418,75 @@ Test(cgroups, plain_directory_is_no_usable_layout)
 	cr_expect(message.find("no cgroup-v1 hierarchy for cpu, memory, pids") != std::string::npos,
 		  "%s", message.c_str());
 }
+
+namespace {
+
+/* A cgroup under the cgroup2 root, given cpu, memory and pids as Delegate=yes would. */
+std::string makeDelegatedCgroup(const std::string &tag)
+{
+	if (hostLayout() != Layout::V2)
+		cr_skip_test("delegation is a cgroup v2 feature; this host is hybrid");
+	std::string dir = "/sys/fs/cgroup/benchd-test-" + std::to_string(getpid()) + "-" + tag;
+	cr_assert_eq(mkdir(dir.c_str(), 0755), 0, "mkdir %s: %s", dir.c_str(), strerror(errno));
+	registerTree(dir);
+	writeFile("/sys/fs/cgroup/cgroup.subtree_control", "+cpu +memory +pids");
+	return dir;
+}
+
+} /* namespace */
+
+Test(cgroups, delegated_cgroup_moves_the_supervisor_out_of_its_root)
+{
+	std::string dir = makeDelegatedCgroup("deleg");
+	moveSelfInto(dir);
+	cgroups::Options options;
+	options.name = "benchd-test-unused";
+	auto manager = cgroups::Manager::open(options);
+	cr_assert(manager.ok(), "open: %s", manager.error().message().c_str());
+	cr_expect_eq((*manager)->describe(), "cgroup v2, root " + dir);
+	cr_expect_eq(ownCgroup2Dir(), dir + "/supervisor");
+	cr_expect_eq(trimmed(readFile(dir + "/cgroup.subtree_control")), "cpu memory pids");
+	auto leaf = makeLeaf(**manager, "job", { .pidsMax = 8 });
+	cr_expect_eq(trimmed(readFile(dir + "/job/pids.max")), "8");
+
+	/* A restart finds itself in supervisor and takes its parent again. */
+	auto again = cgroups::Manager::open(options);
+	cr_assert(again.ok(), "reopen: %s", again.error().message().c_str());
+	cr_expect_eq((*again)->describe(), "cgroup v2, root " + dir);
+	auto names = (*again)->listLeaves();
+	cr_expect(names.ok() && *names == std::vector<std::string>{ "job" });
+}
+
+Test(cgroups, delegated_cgroup_with_other_processes_is_refused_with_advice)
+{
+	std::string dir = makeDelegatedCgroup("busy");
+	Child other = forkChild(ChildJob::Hold);
+	writeFile(dir + "/cgroup.procs", std::to_string(other.pid));
+	cr_assert(contains(listedPids(dir), other.pid));
+	moveSelfInto(dir);
+	cgroups::Options options;
+	options.name = "benchd-test-unused";
+	auto manager = cgroups::Manager::open(options);
+	cr_assert(!manager.ok(), "controllers were enabled beside another process");
+	std::string message = manager.error().message();
+	cr_expect_eq(manager.error().code(), EBUSY, "%s", message.c_str());
+	cr_expect(message.find(dir) != std::string::npos &&
+			  message.find("other processes") != std::string::npos &&
+			  message.find("Delegate=yes") != std::string::npos,
+		  "%s", message.c_str());
+}
+
+Test(cgroups, configured_root_is_created_with_its_controllers)
+{
+	if (hostLayout() != Layout::V2)
+		cr_skip_test("Options::root is for cgroup v2; this host is hybrid");
+	cgroups::Options options = freshOptions();
+	options.root = "/" + options.name + "/nested/root";
+	auto manager = cgroups::Manager::open(options);
+	cr_assert(manager.ok(), "open: %s", manager.error().message().c_str());
+	std::string dir = "/sys/fs/cgroup" + options.root;
+	cr_expect_eq((*manager)->describe(), "cgroup v2, root " + dir);
+	cr_expect_eq(trimmed(readFile(dir + "/cgroup.subtree_control")), "cpu memory pids");
+	auto leaf = makeLeaf(**manager, "job", { .memoryBytes = 64u << 20 });
+	cr_expect_eq(trimmed(readFile(dir + "/job/memory.max")), "67108864");
+}
