@@ -360,14 +360,30 @@ int setupFailed(const Options &o, const Error &e)
 	return finishWith(o, runner::RunResult::setupFailure(e));
 }
 
+/* When the options themselves are bad, still honour --result if it is there. */
+std::string findResultPath(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		if (a == "--")
+			break;
+		if (a == "--result" && i + 1 < argc)
+			return argv[i + 1];
+		if (a.rfind("--result=", 0) == 0)
+			return a.substr(9);
+	}
+	return "";
+}
+
 } /* namespace */
 
 int oneshotMain(int argc, char **argv)
 {
 	auto parsed = parseArgs(argc, argv);
 	if (!parsed) {
-		std::fprintf(stderr, "benchd oneshot: %s\n", parsed.error().message().c_str());
-		return 125;
+		Options bad;
+		bad.resultPath = findResultPath(argc, argv);
+		return setupFailed(bad, parsed.error());
 	}
 	Options &o = *parsed;
 	if (o.help) {

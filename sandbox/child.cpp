@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <csignal>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -94,6 +95,22 @@ void waitForGo(const Plan &plan)
 	close(kGoFd);
 }
 
+/*
+ * The kernel clears the parent-death signal when our uid changes
+ * (commit_creds), so arm it again, then make sure the parent did not die
+ * in between: with no reader left, our end of the report pipe says POLLERR.
+ */
+void rearmParentDeath(const Plan &plan)
+{
+	if (!plan.dieWithParent)
+		return;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		fail(Step::ParentDeath, errno);
+	struct pollfd pfd = { kReportFd, 0, 0 };
+	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR))
+		_exit(125);
+}
+
 void setLimits(const Plan &plan)
 {
 	for (const RlimitOp &r : plan.rlimits)
@@ -137,6 +154,7 @@ void lockDown(const Context &ctx)
 	bringUpLoopback();
 	setLimits(plan);
 	dropPrivileges(ctx);
+	rearmParentDeath(plan);
 	if (chdir(plan.workdir.c_str()) < 0)
 		fail(Step::Workdir, errno, plan.workdir.c_str());
 	lockDown(ctx);

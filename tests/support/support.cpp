@@ -136,6 +136,24 @@ CommandResult runCommand(const std::vector<std::string> &argv,
 	return res;
 }
 
+pid_t startCommand(const std::vector<std::string> &argv)
+{
+	std::vector<char *> args;
+	for (const auto &a : argv)
+		args.push_back(const_cast<char *>(a.c_str()));
+	args.push_back(nullptr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(args[0], args.data());
+		_exit(127);
+	}
+	return pid;
+}
+
 TempDir::TempDir()
 {
 	char tmpl[] = "/tmp/benchd-test-XXXXXX";

@@ -40,6 +40,9 @@ struct CommandResult {
 CommandResult runCommand(const std::vector<std::string> &argv,
 			 const RunOptions &options = {});
 
+/* Start a command in the background (output to /dev/null); returns its pid. */
+pid_t startCommand(const std::vector<std::string> &argv);
+
 /* A fresh directory under /tmp, removed with everything in it. */
 class TempDir
 {
