@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,8 +41,16 @@ Test(isolation, job_lives_in_its_own_pid_and_uts_namespaces)
 
 Test(isolation, setuid_binaries_do_not_escalate)
 {
-	/* A setuid-root copy of the probe: outside, it would run as root. */
+	/*
+	 * A setuid-root copy of the probe: outside, it would run as root. Its
+	 * own tmpfs, because /tmp may be mounted nosuid (it is in the VM lane).
+	 */
 	TempDir dir;
+	cr_assert_eq(mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "mode=0755,size=64m"), 0);
+	struct Unmount {
+		std::string path;
+		~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+	} unmount{ dir.path() };
 	std::string suid = dir / "suid-probe";
 	auto cp = runCommand({ "cp", probeHostPath(), suid });
 	expect_exit(cp, 0);
