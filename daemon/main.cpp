@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "daemon_main.hpp"
 #include "oneshot.hpp"
 
 namespace {
@@ -21,31 +22,24 @@ const Command kCommands[] = {
 
 void usage(FILE *out)
 {
-	std::fputs("Usage: benchd COMMAND [OPTION]...\n\nCommands:\n", out);
+	std::fputs("Commands:\n", out);
 	for (const auto &c : kCommands)
 		std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
-	std::fputs("\nbenchd COMMAND --help shows a command's options.\n", out);
+	std::fputs("benchd --help shows the daemon's options; benchd COMMAND --help a command's.\n", out);
 }
 
 } /* namespace */
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	/* A first word that is not an option names a subcommand; otherwise run the daemon. */
+	if (argc >= 2 && argv[1][0] != '-') {
+		for (const auto &c : kCommands)
+			if (!std::strcmp(argv[1], c.name))
+				return c.main(argc - 1, argv + 1);
+		std::fprintf(stderr, "benchd: unknown command '%s' (see benchd --help)\n", argv[1]);
 		usage(stderr);
 		return 2;
 	}
-	if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!std::strcmp(argv[1], "--version")) {
-		std::puts("benchd " BENCHD_VERSION);
-		return 0;
-	}
-	for (const auto &c : kCommands)
-		if (!std::strcmp(argv[1], c.name))
-			return c.main(argc - 1, argv + 1);
-	std::fprintf(stderr, "benchd: unknown command '%s' (see benchd --help)\n", argv[1]);
-	return 2;
+	return benchd::daemon::daemonMain(argc, argv);
 }

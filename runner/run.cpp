@@ -93,9 +93,9 @@ Result<bool> Run::pollExit()
 	return true;
 }
 
-RunResult Run::finish()
+void Run::collect()
 {
-	/* init is gone, so the pipe has no writer left: read to EOF. */
+	/* init is gone, so the pipe has no writer left: this read ends at EOF. */
 	char buf[4096];
 	for (;;) {
 		ssize_t n = ::read(sandbox_.reportFd(), buf, sizeof(buf));
@@ -105,10 +105,20 @@ RunResult Run::finish()
 			break;
 		onReport(std::string_view(buf, static_cast<size_t>(n)));
 	}
-
+	/* The pid namespace died with init; this catches anything that raced out of it. */
 	(void)leaf_->kill();
+}
+
+RunResult Run::finish()
+{
+	collect();
 	if (auto s = leaf_->waitEmpty(5000); !s)
 		obs_.usageError = std::move(s).error();
+	return finalize();
+}
+
+RunResult Run::finalize()
+{
 	auto usage = leaf_->usage();
 	if (usage)
 		obs_.usage = *usage;

@@ -80,10 +80,23 @@ public:
 	Result<bool> pollExit();
 
 	/*
-	 * After pollExit() said yes: read what is left of the report pipe,
-	 * kill leftovers, read the figures, remove the leaf, classify.
+	 * After pollExit() said yes, without blocking: read what is left of
+	 * the report pipe (it has no writer any more) and kill leftovers.
 	 */
+	void collect();
+
+	/* Is anything still alive in the leaf? Wake-ups: POLLPRI on leafEventsFd(). */
+	Result<bool> leafPopulated() const { return leaf_->populated(); }
+	int leafEventsFd() const { return leaf_->eventsFd(); }
+
+	/* Once the leaf is empty: read the figures, remove the leaf, classify. */
+	RunResult finalize();
+
+	/* collect(), wait for the leaf to empty, finalize(): for blocking drivers. */
 	RunResult finish();
+
+	/* The observation so far (what the job's init has reported). */
+	const Observation &observation() const { return obs_; }
 
 	~Run() = default;
 
