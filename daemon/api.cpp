@@ -60,13 +60,14 @@ public:
 
 	void start()
 	{
+		/* A stream lives until it ends, even while it waits for the client or the run. */
+		self_ = shared_from_this();
 		if (params_.follow && responder_->wantsMore()) {
 			std::weak_ptr<LogStream> weak = shared_from_this();
 			token_ = sup_.follow(target_.runId, [weak] {
 				if (auto self = weak.lock())
 					self->next();
 			});
-			self_ = shared_from_this(); /* lives until the stream ends */
 		}
 		next();
 	}
@@ -122,6 +123,10 @@ private:
 			       { "eof", false },
 			       { "truncated", target_.truncated } };
 		if (!responder_->wantsMore()) {
+			/* One reply only: it is the last one if the run is over and the file read to its end. */
+			struct stat st;
+			chunk["eof"] = over_ && ::fstat(file_->get(), &st) == 0 &&
+				       offset_ >= static_cast<uint64_t>(st.st_size);
 			responder_->reply(chunk);
 			end();
 			return;

@@ -325,7 +325,15 @@ void Supervisor::startRun(int64_t runId)
 	auto lease = host_.uids.acquire();
 	if (!lease)
 		return failBeforeStart(runId, lease.error());
-	auto plan = sandbox::buildPlan(sandboxSpecFor(job->spec, config_, lease->uid()), facts_);
+	auto row = store().run(runId);
+	if (!row)
+		return failBeforeStart(runId, row.error());
+	sandbox::SandboxSpec spec = sandboxSpecFor(job->spec, config_, lease->uid());
+	/* Which run this is, for jobs whose runs are attempts of one task (pass@k). */
+	spec.env.push_back("BENCHD_JOB_ID=" + std::to_string(jobId));
+	spec.env.push_back("BENCHD_RUN_INDEX=" + std::to_string(row->idx));
+	spec.env.push_back("BENCHD_ATTEMPT=" + std::to_string(row->attempt));
+	auto plan = sandbox::buildPlan(spec, facts_);
 	if (!plan)
 		return failBeforeStart(runId, plan.error());
 	std::string logDir = config_.stateDir + "/runs/" + std::to_string(runId);
