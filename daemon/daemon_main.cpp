@@ -138,23 +138,6 @@ ServerLimits serverLimits(const Config &c)
 	return l;
 }
 
-/* Test-only: BENCHD_CRASH_AT=STATE[:N] dies like kill -9 after the Nth commit of STATE. */
-struct CrashHook {
-	std::string state;
-	int remaining = 0;
-	static CrashHook fromEnv()
-	{
-		CrashHook h;
-		if (const char *v = std::getenv("BENCHD_CRASH_AT")) {
-			std::string s = v;
-			size_t colon = s.find(':');
-			h.state = s.substr(0, colon);
-			h.remaining = colon == std::string::npos ? 1 : std::atoi(s.c_str() + colon + 1);
-		}
-		return h;
-	}
-};
-
 class Daemon
 {
 public:
@@ -332,11 +315,8 @@ int Daemon::run(const CliOptions &cli)
 	watchSignals();
 	tick();
 
-	CrashHook crash = CrashHook::fromEnv();
-	loop_->setBatchHook([this, &crash] {
+	loop_->setBatchHook([this] {
 		supervisor_->endBatch();
-		if (!crash.state.empty() && supervisor_->committedState(crash.state) >= crash.remaining)
-			::kill(::getpid(), SIGKILL);
 		if (stopping_ && supervisor_->liveRuns() == 0)
 			loop_->stop();
 	});

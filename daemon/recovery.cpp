@@ -3,8 +3,8 @@
  * After a restart, clean or kill -9: make the store and the cgroup tree
  * agree before anything new starts.
  *
- *  - Every leaf under our sub-tree is a leftover (nothing is live yet):
- *    killed and removed. The sandboxes died with the old daemon (their
+ *  - Every run-N leaf under our sub-tree is a leftover (nothing is live
+ *    yet): killed and removed. Other leaves (oneshot-PID) are not ours. The sandboxes died with the old daemon (their
  *    init has PDEATHSIG), this only sweeps up.
  *  - A run the store says was preparing, running or parsing ended with
  *    the old daemon: it becomes failed with the reason, and since the
@@ -29,6 +29,9 @@ Status Supervisor::recover()
 	if (!leaves)
 		return std::move(leaves).error().wrap("recover: list leftover sandboxes");
 	for (const auto &leaf : *leaves) {
+		/* Ours are run-N; `benchd oneshot` may share the sub-tree with its own. */
+		if (leaf.rfind("run-", 0) != 0)
+			continue;
 		if (auto s = host_.cgroups.removeLeaf(leaf); !s)
 			log(Level::Warning, "recover: " + s.error().message());
 		else

@@ -7,6 +7,8 @@
 #include "supervisor.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <grp.h>
 #include <pwd.h>
@@ -22,6 +24,12 @@ Supervisor::Supervisor(Host host, Config config, sandbox::HostFacts facts)
 	: host_(host), config_(std::move(config)), facts_(std::move(facts)),
 	  scheduler_(schedulerLimits()), runContext_{ host.cgroups, host.seccomp }
 {
+	if (const char *at = std::getenv("BENCHD_CRASH_AT")) {
+		std::string spec = at;
+		size_t colon = spec.find(':');
+		crashAt_ = spec.substr(0, colon);
+		crashCountdown_ = colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1);
+	}
 	reload(config_);
 }
 
@@ -152,13 +160,13 @@ bool Supervisor::transition(int64_t runId, RunState from, RunState to, const std
 					  store::stateName(from) + " -> " + store::stateName(to));
 		return false;
 	}
-	uncommitted_[store::stateName(to)]++;
 	log(Level::Info, "run " + std::to_string(runId) + ": " + store::stateName(from) + " -> " +
 				 store::stateName(to) + (reason.empty() ? "" : " (" + reason + ")"));
 	if (JobMem *job = jobOfRun(runId))
 		job->states[runId] = to;
 	if (store::isTerminal(to))
 		notifyFollowers(runId);
+	crashPoint(store::stateName(to));
 	return true;
 }
 
@@ -253,7 +261,7 @@ void Supervisor::submit(const Peer &peer, const protocol::SubmitParams &params,
 	}
 	log(Level::Info, "job " + std::to_string(jobId) + ": submitted by uid " + std::to_string(peer.uid) +
 				 " (" + std::to_string(spec.runs) + " runs)");
-	uncommitted_["submit"]++;
+	crashPoint("submit");
 	/* Answered only once it is on disk; never started before either. */
 	afterCommit_.push_back([this, jobId, done = std::move(done)](bool committed) {
 		if (committed) {
@@ -279,15 +287,12 @@ void Supervisor::endBatch()
 			txn_.reset(); /* rolls back if the commit failed */
 			if (s) {
 				counters_.commits++;
-				for (const auto &[name, n] : uncommitted_)
-					committed_[name] += n;
 			} else {
 				committed = false;
 				counters_.commitFailures++;
 				log(Level::Error, "commit: " + s.error().message());
 			}
 		}
-		uncommitted_.clear();
 		auto callbacks = std::move(afterCommit_);
 		afterCommit_.clear();
 		for (auto &cb : callbacks)
@@ -505,10 +510,14 @@ void Supervisor::shutdown()
 	}
 }
 
-int Supervisor::committedState(const std::string &name) const
+void Supervisor::crashPoint(const std::string &name)
 {
-	auto it = committed_.find(name);
-	return it == committed_.end() ? 0 : it->second;
+	if (crashAt_.empty() || name != crashAt_ || --crashCountdown_ > 0)
+		return;
+	log(Level::Warning, "BENCHD_CRASH_AT=" + crashAt_ + ": committing and dying like kill -9");
+	if (txn_)
+		(void)txn_->commit();
+	::kill(::getpid(), SIGKILL);
 }
 
 std::string Supervisor::statusLine() const

@@ -101,8 +101,6 @@ public:
 
 	bool isAdmin(const Peer &peer) const;
 	size_t liveRuns() const { return live_.size(); }
-	/* Committed transitions into a state ("preparing", ...) or submits ("submit"); for the crash hook. */
-	int committedState(const std::string &name) const;
 	std::string statusLine() const;
 	const Counters &counters() const { return counters_; }
 
@@ -159,8 +157,16 @@ private:
 	std::unordered_map<uid_t, std::string> names_;
 	std::optional<gid_t> adminGid_;
 	Counters counters_;
-	std::map<std::string, int> uncommitted_;
-	std::map<std::string, int> committed_;
+
+	/*
+	 * Test-only: BENCHD_CRASH_AT=STATE[:N] ("preparing", "running",
+	 * "parsing", ... or "submit") makes the daemon commit and die like
+	 * kill -9 right after the Nth time it enters STATE, so restart
+	 * recovery can be tested at points too brief to hit from outside.
+	 */
+	void crashPoint(const std::string &name);
+	std::string crashAt_;
+	int crashCountdown_ = 0;
 };
 
 } /* namespace benchd::daemon */
