@@ -197,6 +197,12 @@ void Builder::addMasks()
 	for (const auto &m : spec_.masks) {
 		if (m.find('/', 1) == std::string::npos)
 			continue; /* top level: already an empty directory */
+		/* Inside another mask (the state dir under /var/lib): already hidden. */
+		bool covered = std::any_of(spec_.masks.begin(), spec_.masks.end(), [&](const std::string &other) {
+			return other != m && isUnder(m, other);
+		});
+		if (covered)
+			continue;
 		if (std::find(boundTopLevel_.begin(), boundTopLevel_.end(), topLevel(m)) ==
 		    boundTopLevel_.end())
 			continue;

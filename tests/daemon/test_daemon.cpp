@@ -103,3 +103,21 @@ Test(daemon, help_documents_options_signals_and_exit_status)
 	cr_expect_eq(bad.code(), 2);
 	cr_expect(bad.err.find("'--frob'") != std::string::npos);
 }
+
+Test(daemon, the_systemd_unit_verifies)
+{
+	if (!pathExists("/usr/bin/systemd-analyze"))
+		cr_skip_test("systemd-analyze is not installed");
+	/* The unit as installed, pointing at this build's binary. */
+	std::string unit = readFile(buildPath("units/benchd.service"));
+	cr_assert(!unit.empty());
+	auto pos = unit.find("ExecStart=");
+	auto end = unit.find(' ', pos);
+	unit.replace(pos + 10, end - pos - 10, buildPath("daemon/benchd"));
+	TempDir dir;
+	writeFile(dir / "benchd.service", unit);
+	auto r = runCommand({ "systemd-analyze", "verify", dir / "benchd.service" });
+	cr_expect_eq(r.code(), 0, "%s%s", r.out.c_str(), r.err.c_str());
+	for (const char *needle : { "Type=notify", "Delegate=yes", "ExecReload=" })
+		cr_expect(unit.find(needle) != std::string::npos, "the unit lacks %s", needle);
+}

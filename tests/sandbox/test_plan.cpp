@@ -104,6 +104,17 @@ Test(plan, masked_paths_are_empty_and_read_only)
 	cr_expect_lt(indexOf(*p, MountKind::BindDir, "/var"), indexOf(*p, MountKind::Tmpfs, "/var/lib"));
 }
 
+Test(plan, a_mask_inside_another_mask_is_already_hidden)
+{
+	/* The daemon's default state dir lives under /var/lib, itself masked. */
+	auto spec = baseSpec();
+	spec.masks.push_back("/var/lib/benchd");
+	auto p = buildPlan(spec, fakeHost({ { "/var/lib/benchd", 'd' } }));
+	cr_assert(p);
+	cr_expect(findOp(*p, MountKind::Tmpfs, "/var/lib"));
+	cr_expect(!findOp(*p, MountKind::Tmpfs, "/var/lib/benchd"), "the nested mask would fail: its mount point is hidden");
+}
+
 Test(plan, workspace_and_tmp_carry_their_sizes_and_owner)
 {
 	auto spec = baseSpec();
