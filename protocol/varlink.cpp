@@ -194,6 +194,9 @@ Result<std::string> base64Decode(std::string_view text)
 			if (v[k] < 0)
 				return Error::invalid("base64: invalid character");
 		}
+		/* Bits under the padding must be zero: one text per byte string (RFC 4648, 3.5). */
+		if ((pad == 1 && (v[2] & 0x3)) || (pad == 2 && (v[1] & 0xf)))
+			return Error::invalid("base64: non-canonical padding bits");
 		uint32_t n = (static_cast<uint32_t>(v[0]) << 18) | (static_cast<uint32_t>(v[1]) << 12) |
 			     (static_cast<uint32_t>(v[2]) << 6) | static_cast<uint32_t>(v[3]);
 		out += static_cast<char>(n >> 16);

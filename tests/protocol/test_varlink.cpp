@@ -81,6 +81,10 @@ Test(varlink, base64_round_trips_any_bytes)
 	cr_expect(!base64Decode("Zm9"));
 	cr_expect(!base64Decode("Zm=v"));
 	cr_expect(!base64Decode("Z!9v"));
+	/* Found by fuzz/fuzz_units: bits under the padding must be zero. */
+	cr_expect(!base64Decode("33099990/99="));
+	cr_expect(!base64Decode("Zh==")); /* "Zg==" is the canonical one */
+	cr_expect(base64Decode("Zg=="));
 }
 
 Test(supervisor, submit_parameters_are_checked_and_named)
