@@ -116,6 +116,7 @@ void LiveRun::onInitExit()
 		return;
 	}
 	initExited_ = true;
+	exitedAt_ = std::chrono::steady_clock::now();
 	reportOp_.cancel();
 	deadlineOp_.cancel();
 	run_->collect();
@@ -157,9 +158,29 @@ void LiveRun::watchLeaf()
 	});
 }
 
+bool LiveRun::stuck() const
+{
+	/* Twice the leaf's own grace: this only catches what nothing else did. */
+	return initExited_ && !finished_ &&
+	       std::chrono::steady_clock::now() - exitedAt_ > std::chrono::milliseconds(2 * kLeafGraceMs);
+}
+
+void LiveRun::forceFinish()
+{
+	if (finished_ || !initExited_)
+		return;
+	forced_ = true;
+	leafEmpty_ = true;
+	if (leafError_.empty())
+		leafError_ = "the run's output did not end after its processes did; its logs may be incomplete";
+	maybeFinish();
+}
+
 void LiveRun::maybeFinish()
 {
-	if (finished_ || !initExited_ || !leafEmpty_ || !out_->done() || !err_->done())
+	if (finished_ || !initExited_ || !leafEmpty_)
+		return;
+	if (!forced_ && (!out_->done() || !err_->done()))
 		return;
 	finished_ = true;
 	runner::RunResult result = run_->finalize();

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,6 +54,11 @@ public:
 	/* Kill everything now (cancel, shutdown). The run still finishes normally. */
 	void kill();
 
+	/* init exited long ago and the run never finished (its output never ended). */
+	bool stuck() const;
+	/* Finish now with what is known; the logs may be incomplete (and say so). */
+	void forceFinish();
+
 	pid_t pid() const { return run_->pid(); }
 
 	~LiveRun();
@@ -81,6 +87,8 @@ private:
 	bool initExited_ = false;
 	bool leafEmpty_ = false;
 	bool finished_ = false;
+	bool forced_ = false;
+	std::chrono::steady_clock::time_point exitedAt_;
 	std::string leafError_;
 };
 

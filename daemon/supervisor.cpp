@@ -491,14 +491,64 @@ void Supervisor::notifyFollowers(int64_t runId)
 
 void Supervisor::tick()
 {
-	if (live_.empty())
-		return;
 	std::vector<int64_t> ids;
 	for (const auto &[id, e] : live_)
 		ids.push_back(id);
-	if (ensureTransaction())
+	if (!ids.empty() && ensureTransaction())
 		if (auto s = store().heartbeat(ids, now()); !s)
 			log(Level::Error, s.error().message());
+	watchdog();
+}
+
+/*
+ * Runs the store says have a sandbox but that this daemon does not
+ * supervise (lost to a failed commit, or a bug) would stay "running"
+ * forever: finish them, with the reason, and retry them as a restart
+ * would. Live runs that stopped making progress are killed.
+ */
+void Supervisor::watchdog()
+{
+	auto active = store().activeRuns();
+	if (!active) {
+		log(Level::Error, "watchdog: " + active.error().message());
+		return;
+	}
+	int64_t at = now();
+	int64_t stale = static_cast<int64_t>(config_.heartbeatMs) * 3;
+	for (const auto &run : *active) {
+		if (live_.count(run.id))
+			continue;
+		/* A run picked in this very batch has no sandbox yet but a fresh row. */
+		int64_t last = run.heartbeatAt.value_or(run.startedAt.value_or(run.createdAt));
+		if (at - last < stale && run.state == RunState::Preparing)
+			continue;
+		std::string reason = "watchdog: no sandbox is supervising this run (last heartbeat " +
+				     std::to_string((at - last) / 1000) + "s ago)";
+		if (!transition(run.id, run.state, RunState::Failed, reason))
+			continue;
+		(void)store().setLeaf(run.id, std::nullopt);
+		(void)host_.cgroups.removeLeaf("run-" + std::to_string(run.id));
+		int64_t jobId = run.jobId;
+		JobMem *job = jobOfRun(run.id);
+		if (job && run.attempt <= static_cast<int64_t>(config_.autoRetries)) {
+			/* The retry is filed before the old run's slot frees, so the job stays active. */
+			auto retry = store().insertRetry(run.id, at);
+			if (retry) {
+				job->latest.at(static_cast<size_t>(run.idx)) = *retry;
+				job->states[*retry] = RunState::Queued;
+				runJob_[*retry] = jobId;
+				if (!scheduler_.addRetry(jobId, *retry))
+					(void)scheduler_.addJob({ jobId, job->uid, orgOf(job->uid), job->spec.parallel },
+								{ *retry });
+				counters_.runsAutoRetried++;
+			}
+		}
+		(void)scheduler_.finished(run.id);
+		updateJobState(jobId);
+	}
+	for (auto &[id, entry] : live_)
+		if (entry.run && entry.run->stuck())
+			entry.run->forceFinish();
 }
 
 void Supervisor::shutdown()

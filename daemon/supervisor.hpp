@@ -134,6 +134,7 @@ private:
 	void failBeforeStart(int64_t runId, const Error &error);
 	void onRunFinished(int64_t runId, const runner::RunResult &result, const LogSummary &logs);
 	void notifyFollowers(int64_t runId);
+	void watchdog();
 	std::optional<ApiError> mayAccess(const Peer &peer, const store::JobRow &job) const;
 	Result<JobMem> loadJob(const store::JobRow &row);
 	std::string userName(uid_t uid);

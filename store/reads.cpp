@@ -81,6 +81,12 @@ Result<std::vector<RunRow>> Store::unfinishedRuns()
 			      "('queued', 'preparing', 'running', 'parsing') ORDER BY id");
 }
 
+Result<std::vector<RunRow>> Store::activeRuns()
+{
+	return select<RunRow>("active runs", "SELECT " STORE_RUN_COLUMNS " FROM runs WHERE state IN "
+					     "('preparing', 'running', 'parsing') ORDER BY id");
+}
+
 Result<std::vector<RunRow>> Store::queuedRuns()
 {
 	return select<RunRow>("queued runs", "SELECT " STORE_RUN_COLUMNS " FROM runs "

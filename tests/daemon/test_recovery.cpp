@@ -136,3 +136,24 @@ Test(recovery, retries_for_restarts_stop_at_auto_retries)
 	cr_expect_eq(job["state"], "failed", "%s", job.dump(2).c_str());
 	cr_expect_eq(job["attempts"].size(), 2u);
 }
+
+Test(recovery, the_watchdog_finishes_a_run_nobody_supervises_and_retries_it)
+{
+	TestDaemon d(Keys{ { "limits.slots", "1" } });
+	int64_t blocker = submitJob(d.socket(), { "/bin/sleep", "2" });
+	waitFor(d.socket(), blocker, [](const Json &j) { return j["summary"].contains("running"); });
+	int64_t id = submitJob(d.socket(), { "/bin/true" });
+	Json job = waitFor(d.socket(), id, [](const Json &) { return true; });
+	int64_t runId = job["attempts"][0]["id"].get<int64_t>();
+	/* Behind the daemon's back (as a failed commit or a bug would leave it): "running", no sandbox. */
+	auto r = runCommand({ "sqlite3", "-cmd", ".timeout 5000", d.stateDir() + "/benchd.db",
+			      "UPDATE runs SET state = 'running', started_at = 0 WHERE id = " + std::to_string(runId) });
+	cr_assert_eq(r.code(), 0, "%s", r.err.c_str());
+	Json done = waitJob(d.socket(), id, 30000);
+	cr_assert_eq(done["state"], "completed", "%s\n%s", done.dump(2).c_str(), d.log().c_str());
+	cr_assert_eq(done["attempts"].size(), 2u);
+	std::string reason = done["attempts"][0]["reason"].get<std::string>();
+	cr_expect(reason.rfind("watchdog: no sandbox is supervising this run", 0) == 0, "%s", reason.c_str());
+	cr_expect_eq(done["attempts"][1]["state"], "completed");
+	cr_expect_eq(waitJob(d.socket(), blocker)["state"], "completed");
+}

@@ -144,6 +144,8 @@ public:
 					 int64_t limit);
 	/* Runs not in a terminal state, by id: what a restart must reconcile. */
 	Result<std::vector<RunRow>> unfinishedRuns();
+	/* Runs with a sandbox (preparing, running, parsing), by id: what the watchdog checks. */
+	Result<std::vector<RunRow>> activeRuns();
 	/* Queued runs by id: the scheduler's queue after a restart. */
 	Result<std::vector<RunRow>> queuedRuns();
 	Result<std::vector<TransitionRow>> transitionsOf(int64_t runId);
