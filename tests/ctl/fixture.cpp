@@ -61,6 +61,29 @@ void removeCgroup(const std::string &dir, const std::string &name, int depth)
 	}
 }
 
+/*
+ * The test's daemon, for atTestEnd (each test is a process of its own).
+ * A pid, not the Daemon: after a failed assert its frame is gone.
+ */
+pid_t currentPid = -1;
+
+void stopDaemon(pid_t pid)
+{
+	::kill(pid, SIGTERM);
+	auto start = Clock::now();
+	int status;
+	while (::waitpid(pid, &status, WNOHANG) == 0) {
+		if (msSince(start) > 10000)
+			::kill(pid, SIGKILL);
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+}
+
+std::string cgroupNameOfThisTest()
+{
+	return "benchd-ctltest-" + std::to_string(::getpid());
+}
+
 } /* namespace */
 
 std::string benchctlPath()
@@ -71,7 +94,7 @@ std::string benchctlPath()
 Daemon::Daemon(const std::string &config)
 {
 	socket_ = dir_ / "benchd.sock";
-	cgroupName_ = "benchd-ctltest-" + std::to_string(::getpid());
+	cgroupName_ = cgroupNameOfThisTest();
 	/* A uid range of its own: tests run in parallel, each with a daemon. */
 	unsigned uidFirst = 50000000u + static_cast<unsigned>(::getpid()) * 8;
 	writeFile(dir_ / "benchd.toml",
@@ -92,6 +115,7 @@ Daemon::Daemon(const std::string &config)
 			"--socket", socket_.c_str(), static_cast<char *>(nullptr));
 		::_exit(127);
 	}
+	currentPid = pid_;
 	auto start = Clock::now();
 	while (msSince(start) < 20000) {
 		int fd = connectTo(socket_);
@@ -101,7 +125,7 @@ Daemon::Daemon(const std::string &config)
 		}
 		int status;
 		if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-			pid_ = -1;
+			pid_ = currentPid = -1;
 			cr_assert_fail("benchd exited while starting:\n%s", log().c_str());
 		}
 		std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -115,19 +139,20 @@ Daemon::~Daemon()
 	removeCgroup("/sys/fs/cgroup", cgroupName_, 3);
 }
 
+void Daemon::atTestEnd()
+{
+	if (currentPid > 0)
+		stopDaemon(currentPid);
+	currentPid = -1;
+	removeCgroup("/sys/fs/cgroup", cgroupNameOfThisTest(), 3);
+}
+
 void Daemon::stop()
 {
 	if (pid_ < 0)
 		return;
-	::kill(pid_, SIGTERM);
-	auto start = Clock::now();
-	int status;
-	while (::waitpid(pid_, &status, WNOHANG) == 0) {
-		if (msSince(start) > 10000)
-			::kill(pid_, SIGKILL);
-		std::this_thread::sleep_for(std::chrono::milliseconds(10));
-	}
-	pid_ = -1;
+	stopDaemon(pid_);
+	pid_ = currentPid = -1;
 }
 
 std::string Daemon::log() const

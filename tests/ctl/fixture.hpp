@@ -36,6 +36,12 @@ public:
 	std::string log() const;
 	void stop();
 
+	/*
+	 * For TestSuite's .fini: a failed assert leaves the test without
+	 * running destructors; stop the test's daemon and remove its cgroups.
+	 */
+	static void atTestEnd();
+
 private:
 	TempDir dir_;
 	std::string socket_;
