@@ -75,8 +75,14 @@ public:
 private:
 	void next()
 	{
-		if (op_.pending() || responder_->done())
+		if (responder_->done())
 			return;
+		if (op_.pending()) {
+			/* News while a read is in flight: look again once it completes. */
+			wake_ = true;
+			return;
+		}
+		wake_ = false;
 		if (!responder_->connected()) {
 			end();
 			return;
@@ -121,7 +127,9 @@ private:
 		Json chunk = { { "data", protocol::base64Encode(std::string_view(buf_->data(), static_cast<size_t>(res))) },
 			       { "offset", offset_ },
 			       { "eof", false },
-			       { "truncated", target_.truncated } };
+			       { "truncated", target_.truncated },
+			       { "run_id", target_.runId },
+			       { "attempt", target_.attempt } };
 		if (!responder_->wantsMore()) {
 			/* One reply only: it is the last one if the run is over and the file read to its end. */
 			struct stat st;
@@ -138,9 +146,14 @@ private:
 	/* Everything written so far was sent. */
 	void atEnd()
 	{
-		if (!over_ && params_.follow && responder_->wantsMore())
-			return; /* wait for the run to write more, or end */
-		responder_->reply({ { "data", "" }, { "offset", offset_ }, { "eof", over_ }, { "truncated", target_.truncated } });
+		if (!over_ && params_.follow && responder_->wantsMore()) {
+			/* Wait for the run to write more or end, unless it did during that read. */
+			if (wake_)
+				next();
+			return;
+		}
+		responder_->reply({ { "data", "" }, { "offset", offset_ }, { "eof", over_ }, { "truncated", target_.truncated },
+				    { "run_id", target_.runId }, { "attempt", target_.attempt } });
 		end();
 	}
 
@@ -164,6 +177,7 @@ private:
 	std::shared_ptr<UniqueFd> file_;
 	uint64_t token_ = 0;
 	bool over_ = false;
+	bool wake_ = false;
 	std::shared_ptr<LogStream> self_;
 };
 

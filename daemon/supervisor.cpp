@@ -306,6 +306,9 @@ void Supervisor::endBatch()
 
 void Supervisor::pump()
 {
+	/* Stopping: nothing new starts; queued runs wait for the next start. */
+	if (stopping_)
+		return;
 	while (auto runId = scheduler_.pick())
 		startRun(*runId);
 }
@@ -553,6 +556,7 @@ void Supervisor::watchdog()
 
 void Supervisor::shutdown()
 {
+	stopping_ = true;
 	for (auto &[id, e] : live_) {
 		e.shuttingDown = true;
 		if (e.run)

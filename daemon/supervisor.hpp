@@ -80,6 +80,7 @@ public:
 	/* Logs: where a run's stream is, and news of it. */
 	struct LogTarget {
 		int64_t runId;
+		int64_t attempt;
 		std::string path;
 		bool live; /* more bytes may come */
 		bool truncated;
@@ -158,6 +159,7 @@ private:
 	std::unordered_map<uid_t, std::string> names_;
 	std::optional<gid_t> adminGid_;
 	Counters counters_;
+	bool stopping_ = false;
 
 	/*
 	 * Test-only: BENCHD_CRASH_AT=STATE[:N] ("preparing", "running",

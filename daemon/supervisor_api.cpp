@@ -269,7 +269,7 @@ ApiResult<Supervisor::LogTarget> Supervisor::logTarget(const Peer &peer, int64_t
 	for (const auto &r : *latest) {
 		if (r.idx != static_cast<int64_t>(index))
 			continue;
-		return LogTarget{ r.id, config_.stateDir + "/runs/" + std::to_string(r.id) + "/" + stream,
+		return LogTarget{ r.id, r.attempt, config_.stateDir + "/runs/" + std::to_string(r.id) + "/" + stream,
 				  !store::isTerminal(r.state), r.logTruncated };
 	}
 	return ApiError{ protocol::errors::kInvalidArgument,

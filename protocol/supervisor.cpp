@@ -53,6 +53,9 @@ type Run (
   log_truncated: bool
 )
 
+# state: queued, running, completed, failed, timed_out or aborted.
+# summary counts the job's runs (their latest attempts) by state.
+# attempts is every attempt of every run; List leaves it out.
 type Job (
   id: int,
   uid: int,
@@ -65,9 +68,12 @@ type Job (
   parallel: int,
   created_at_ms: int,
   finished_at_ms: ?int,
-  attempts: []Run
+  summary: [string]int,
+  attempts: ?[]Run
 )
 
+# queued_jobs counts jobs none of whose runs has started yet;
+# queued_runs every run waiting for a slot.
 type Capacity (
   slots_total: int,
   slots_used: int,
@@ -88,19 +94,21 @@ method Submit(
 
 method Status(id: int) -> (job: Job)
 
-# The caller's jobs (everyone's for `all` when the caller is an admin), newest first.
+# The caller's jobs, newest first. `all` lists every user's jobs for root and
+# the admin group; anyone else still gets only their own.
 method List(state: ?string, all: ?bool, limit: ?int) -> (jobs: []Job, capacity: Capacity)
 
-# Bytes of a run's output from `offset`, base64 in `data`. With `more`,
-# replies continue until the end of what is written; with `follow` too,
-# until the run has ended and everything was sent.
+# Bytes of a run's output from `offset`, base64 in `data`, from the run's
+# latest attempt (`run_id`, `attempt`: a retried run starts a new file).
+# With `more`, replies continue until the end of what is written; with
+# `follow` too, until the run has ended and everything was sent.
 method Logs(
   id: int,
   run: ?int,
   stream: ?string,
   offset: ?int,
   follow: ?bool
-) -> (data: string, offset: int, eof: bool, truncated: bool)
+) -> (data: string, offset: int, eof: bool, truncated: bool, run_id: int, attempt: int)
 
 # Stop a job: queued runs are dropped, running ones killed; all end aborted.
 method Cancel(id: int) -> (job: Job)

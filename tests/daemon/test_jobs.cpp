@@ -255,3 +255,26 @@ Test(jobs, bad_requests_name_the_parameter)
 	Reply info = c.call("org.varlink.service.GetInterfaceDescription", { { "interface", "io.benchd.Supervisor" } });
 	cr_expect(info.parameters["description"].get<std::string>().find("method Submit") != std::string::npos);
 }
+
+Test(jobs, following_a_run_that_writes_and_ends_at_once_ends_promptly)
+{
+	/* A run's last bytes and its end can arrive while a read is in flight. */
+	TestDaemon d;
+	for (int i = 0; i < 20; i++) {
+		int64_t id = submitJob(d.socket(), { "/bin/echo", "x" });
+		VarlinkClient c(d.socket());
+		c.sendRaw(benchd::protocol::encodeCall({ kLogs, { { "id", id }, { "follow", true } }, true }));
+		std::string got;
+		bool ended = false;
+		while (auto r = c.read(3000)) {
+			got += *benchd::protocol::base64Decode(r->parameters["data"].get<std::string>());
+			cr_expect_eq(r->parameters["attempt"], 1);
+			if (!r->continues) {
+				ended = true;
+				break;
+			}
+		}
+		cr_assert(ended, "follow %d did not end within 3 s after the run did (got '%s')", i, got.c_str());
+		cr_expect_eq(got, "x\n");
+	}
+}

@@ -157,3 +157,19 @@ Test(recovery, the_watchdog_finishes_a_run_nobody_supervises_and_retries_it)
 	cr_expect_eq(done["attempts"][1]["state"], "completed");
 	cr_expect_eq(waitJob(d.socket(), blocker)["state"], "completed");
 }
+
+Test(recovery, nothing_new_starts_while_the_daemon_stops)
+{
+	TestDaemon d(Keys{ { "limits.slots", "1" } });
+	int64_t running = submitJob(d.socket(), { "/bin/sleep", "30" });
+	waitFor(d.socket(), running, [](const Json &j) { return j["summary"].contains("running"); });
+	int64_t queued = submitJob(d.socket(), { "/bin/true" });
+	d.stop();
+	d.start();
+	Json q = waitJob(d.socket(), queued);
+	cr_expect_eq(q["state"], "completed");
+	cr_expect_eq(q["attempts"].size(), 1u, "the queued job was started (and killed) during the stop: %s",
+		     q.dump(2).c_str());
+	VarlinkClient c(d.socket());
+	c.call("io.benchd.Supervisor.Cancel", { { "id", running } });
+}
