@@ -137,6 +137,7 @@ private:
 	void notifyFollowers(int64_t runId);
 	void watchdog();
 	std::optional<ApiError> mayAccess(const Peer &peer, const store::JobRow &job) const;
+	ApiResult<store::JobRow> accessibleJob(const Peer &peer, int64_t id);
 	Result<JobMem> loadJob(const store::JobRow &row);
 	std::string userName(uid_t uid);
 	std::string orgOf(uid_t uid) const;

@@ -95,26 +95,28 @@ Result<Supervisor::JobMem> Supervisor::loadJob(const store::JobRow &row)
 
 namespace {
 
-ApiResult<store::JobRow> findJob(store::Store &st, int64_t id)
-{
-	auto row = st.job(id);
-	if (row)
-		return std::move(*row);
-	if (row.error().code() == ENOENT)
-		return ApiError{ protocol::errors::kJobNotFound, { { "id", id } } };
-	return internalError(row.error().message());
-}
-
 } /* namespace */
+
+/* The job, if it exists and the caller may see it. */
+ApiResult<store::JobRow> Supervisor::accessibleJob(const Peer &peer, int64_t id)
+{
+	auto row = store().job(id);
+	if (!row) {
+		if (row.error().code() == ENOENT)
+			return ApiError{ protocol::errors::kJobNotFound, { { "id", id } } };
+		return internalError(row.error().message());
+	}
+	if (auto denied = mayAccess(peer, *row))
+		return *denied;
+	return std::move(*row);
+}
 
 ApiResult<Json> Supervisor::status(const Peer &peer, int64_t id)
 {
-	auto row = findJob(store(), id);
+	auto row = accessibleJob(peer, id);
 	if (auto *e = std::get_if<ApiError>(&row))
 		return *e;
 	const auto &job = std::get<store::JobRow>(row);
-	if (auto denied = mayAccess(peer, job))
-		return *denied;
 	auto attempts = store().runsOf(id);
 	auto spec = specFromJson(job.specJson);
 	if (!attempts || !spec)
@@ -178,12 +180,10 @@ ApiResult<Json> Supervisor::list(const Peer &peer, std::optional<std::string> st
 
 ApiResult<Json> Supervisor::cancel(const Peer &peer, int64_t id)
 {
-	auto row = findJob(store(), id);
+	auto row = accessibleJob(peer, id);
 	if (auto *e = std::get_if<ApiError>(&row))
 		return *e;
 	const auto &job = std::get<store::JobRow>(row);
-	if (auto denied = mayAccess(peer, job))
-		return *denied;
 	auto it = jobs_.find(id);
 	if (store::isTerminal(job.state) || it == jobs_.end())
 		return ApiError{ protocol::errors::kAlreadyFinished,
@@ -210,12 +210,10 @@ ApiResult<Json> Supervisor::cancel(const Peer &peer, int64_t id)
 
 ApiResult<Json> Supervisor::retry(const Peer &peer, int64_t id)
 {
-	auto row = findJob(store(), id);
+	auto row = accessibleJob(peer, id);
 	if (auto *e = std::get_if<ApiError>(&row))
 		return *e;
 	const auto &job = std::get<store::JobRow>(row);
-	if (auto denied = mayAccess(peer, job))
-		return *denied;
 	auto latest = store().latestRunsOf(id);
 	if (!latest)
 		return internalError(latest.error().message());
@@ -257,12 +255,10 @@ ApiResult<Json> Supervisor::retry(const Peer &peer, int64_t id)
 ApiResult<Supervisor::LogTarget> Supervisor::logTarget(const Peer &peer, int64_t jobId, uint32_t index,
 						       const std::string &stream)
 {
-	auto row = findJob(store(), jobId);
+	auto row = accessibleJob(peer, jobId);
 	if (auto *e = std::get_if<ApiError>(&row))
 		return *e;
 	const auto &job = std::get<store::JobRow>(row);
-	if (auto denied = mayAccess(peer, job))
-		return *denied;
 	auto latest = store().latestRunsOf(jobId);
 	if (!latest)
 		return internalError(latest.error().message());
