@@ -5,6 +5,9 @@
  */
 #include <chrono>
 #include <ctime>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon.hpp"
@@ -277,4 +280,25 @@ Test(jobs, following_a_run_that_writes_and_ends_at_once_ends_promptly)
 		cr_assert(ended, "follow %d did not end within 3 s after the run did (got '%s')", i, got.c_str());
 		cr_expect_eq(got, "x\n");
 	}
+}
+
+Test(jobs, only_the_socket_group_may_connect)
+{
+	TestDaemon d;
+	struct stat st;
+	cr_assert_eq(stat(d.socket().c_str(), &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0660u);
+	cr_expect_eq(st.st_gid, kUsersGid);
+	/* A uid outside the group "users" is refused by the kernel before benchd sees it. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, nullptr) || setresgid(65534, 65534, 65534) || setresuid(testUser(5), testUser(5), testUser(5)))
+			_exit(3);
+		VarlinkClient c(d.socket());
+		_exit(c.connected() ? 1 : 0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a user outside the socket group connected (status %d)",
+		  status);
 }

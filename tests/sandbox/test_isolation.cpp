@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -212,4 +213,25 @@ Test(isolation, stdout_and_stderr_pass_through_and_the_environment_is_clean)
 	cr_expect(r.cmd.out.find("HOME=/work\n") != std::string::npos);
 	cr_expect(r.cmd.out.find("LEAKED_SECRET") == std::string::npos, "host env leaked:\n%s", r.cmd.out.c_str());
 	cr_expect(r.cmd.out.find("/tmp\n") != std::string::npos, "workdir: %s", r.cmd.out.c_str());
+}
+
+Test(isolation, host_ipc_objects_are_out_of_reach)
+{
+	/* A System V shared memory segment on the host: the sandbox's ipc namespace has none. */
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0666);
+	cr_assert_geq(id, 0);
+	auto host = runCommand({ "ipcs", "-m" });
+	cr_assert(host.out.find(std::to_string(id)) != std::string::npos, "control: ipcs on the host: %s", host.out.c_str());
+	auto r = oneshot({}, { "/usr/bin/ipcs", "-m" });
+	shmctl(id, IPC_RMID, nullptr);
+	expect_exit(r.cmd, 0);
+	cr_expect(r.cmd.out.find(" " + std::to_string(id) + " ") == std::string::npos, "the host's segment is visible:\n%s",
+		  r.cmd.out.c_str());
+}
+
+Test(isolation, rlimits_hold_core_zero_and_open_files)
+{
+	auto r = oneshot({ "--nofile", "64" }, { "/bin/sh", "-c", "ulimit -c; ulimit -n; ulimit -Hn" });
+	expect_exit(r.cmd, 0);
+	cr_expect_eq(r.cmd.out, "0\n64\n64\n");
 }
