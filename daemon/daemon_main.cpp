@@ -250,6 +250,9 @@ void Daemon::watchSignals()
 			struct signalfd_siginfo si;
 			std::memcpy(&si, signalBuf_->data(), sizeof(si));
 			onSignal(si);
+		} else if (res < 0 && res != -EINTR && res != -EAGAIN) {
+			log(Level::Error, std::string("reading signals failed: ") + std::strerror(-res));
+			return;
 		}
 		watchSignals();
 	});
@@ -305,6 +308,10 @@ int Daemon::run(const CliOptions &cli)
 	sigprocmask(SIG_BLOCK, &set, nullptr);
 	::signal(SIGPIPE, SIG_IGN);
 	signalFd_.reset(signalfd(-1, &set, SFD_CLOEXEC));
+	if (!signalFd_) {
+		std::fprintf(stderr, "benchd: signalfd: %s\n", std::strerror(errno));
+		return 1;
+	}
 
 	if (auto s = setUp(cli); !s) {
 		std::fprintf(stderr, "benchd: %s\n", s.error().message().c_str());

@@ -299,13 +299,14 @@ void Responder::whenBacklogBelow(size_t bytes, std::function<void()> cb)
 }
 
 Server::Server(Loop &loop, ServerLimits limits, Handler handler)
-	: loop_(loop), limits_(limits), handler_(std::move(handler)), acceptOp_(loop)
+	: loop_(loop), limits_(limits), handler_(std::move(handler)), acceptOp_(loop), retryOp_(loop)
 {
 }
 
 Server::~Server()
 {
 	acceptOp_.cancel();
+	retryOp_.cancel();
 	for (auto &[ptr, client] : clients_)
 		client->close(nullptr);
 }
@@ -382,7 +383,11 @@ void Server::acceptNext()
 				client->start();
 			}
 		}
-		/* EMFILE and friends: keep accepting; the backlog waits meanwhile. */
+		if (res < 0 && res != -EINTR && res != -ECONNABORTED) {
+			/* EMFILE and friends: back off instead of spinning; the backlog waits. */
+			retryOp_.timeout(100, [this](int) { acceptNext(); });
+			return;
+		}
 		acceptNext();
 	});
 }

@@ -99,6 +99,7 @@ private:
 	Handler handler_;
 	UniqueFd listen_;
 	Op acceptOp_;
+	Op retryOp_;
 	std::map<Client *, std::shared_ptr<Client>> clients_;
 	uint64_t dropped_ = 0;
 };
