@@ -127,6 +127,12 @@ struct Daemon {
 	{
 		kill(pid, SIGTERM);
 		waitpid(pid, nullptr, 0);
+		/* The daemon leaves its (empty) cgroup sub-tree: remove it in every hierarchy. */
+		std::string tree = "benchd-bench-" + std::to_string(getpid());
+		std::string rmTree = "find /sys/fs/cgroup -maxdepth 4 -depth -type d -name '" + tree +
+				     "' -exec find {} -depth -type d -delete \\;";
+		if (std::system(rmTree.c_str()) != 0)
+			std::fprintf(stderr, "could not remove cgroup sub-tree %s\n", tree.c_str());
 		std::string cmd = "rm -rf " + dir;
 		if (std::system(cmd.c_str()) != 0)
 			std::fprintf(stderr, "could not remove %s\n", dir.c_str());

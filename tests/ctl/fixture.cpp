@@ -39,28 +39,6 @@ int connectTo(const std::string &path)
 	return fd;
 }
 
-/* Remove the daemon's cgroup sub-tree `name` wherever a hierarchy has it (depth first). */
-void removeCgroup(const std::string &dir, const std::string &name, int depth)
-{
-	DIR *d = ::opendir(dir.c_str());
-	if (!d)
-		return;
-	std::vector<std::string> subdirs;
-	while (struct dirent *e = ::readdir(d))
-		if (e->d_type == DT_DIR && e->d_name[0] != '.')
-			subdirs.emplace_back(e->d_name);
-	::closedir(d);
-	for (const auto &sub : subdirs) {
-		std::string path = dir + "/" + sub;
-		if (sub == name || depth == -1) {
-			removeCgroup(path, name, -1);
-			::rmdir(path.c_str());
-		} else if (depth > 0 && sub.rfind("benchd", 0) != 0) {
-			removeCgroup(path, name, depth - 1);
-		}
-	}
-}
-
 /*
  * The test's daemon, for atTestEnd (each test is a process of its own).
  * A pid, not the Daemon: after a failed assert its frame is gone.
@@ -136,7 +114,7 @@ Daemon::Daemon(const std::string &config)
 Daemon::~Daemon()
 {
 	stop();
-	removeCgroup("/sys/fs/cgroup", cgroupName_, 3);
+	removeCgroupSubtree(cgroupName_);
 }
 
 void Daemon::atTestEnd()
@@ -144,7 +122,7 @@ void Daemon::atTestEnd()
 	if (currentPid > 0)
 		stopDaemon(currentPid);
 	currentPid = -1;
-	removeCgroup("/sys/fs/cgroup", cgroupNameOfThisTest(), 3);
+	removeCgroupSubtree(cgroupNameOfThisTest());
 }
 
 void Daemon::stop()

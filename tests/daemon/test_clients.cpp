@@ -12,7 +12,7 @@
 
 using namespace benchd::test;
 
-TestSuite(clients, .timeout = 180);
+TestSuite(clients, .fini = TestDaemon::atTestEnd, .timeout = 180);
 
 namespace {
 

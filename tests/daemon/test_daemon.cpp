@@ -14,7 +14,7 @@
 
 using namespace benchd::test;
 
-TestSuite(daemon, .timeout = 120);
+TestSuite(daemon, .fini = TestDaemon::atTestEnd, .timeout = 120);
 
 Test(daemon, a_bad_config_file_is_refused_with_file_line_column_and_key)
 {

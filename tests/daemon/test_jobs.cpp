@@ -15,7 +15,7 @@
 
 using namespace benchd::test;
 
-TestSuite(jobs, .timeout = 300);
+TestSuite(jobs, .fini = TestDaemon::atTestEnd, .timeout = 300);
 
 namespace {
 

@@ -12,7 +12,7 @@
 
 using namespace benchd::test;
 
-TestSuite(recovery, .timeout = 300);
+TestSuite(recovery, .fini = TestDaemon::atTestEnd, .timeout = 300);
 
 namespace {
 

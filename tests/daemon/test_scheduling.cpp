@@ -11,7 +11,7 @@
 
 using namespace benchd::test;
 
-TestSuite(scheduling, .timeout = 300);
+TestSuite(scheduling, .fini = TestDaemon::atTestEnd, .timeout = 300);
 
 namespace {
 

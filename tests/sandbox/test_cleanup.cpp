@@ -16,9 +16,13 @@
 using namespace benchd;
 using namespace benchd::test;
 
-TestSuite(cleanup, .timeout = 120);
-
 namespace {
+
+/* The in-process tests make a sub-tree of their own: gone at the end, whatever happened. */
+void removeOwnSubtree()
+{
+	removeCgroupSubtree("benchd-test-" + std::to_string(getpid()));
+}
 
 std::string mountTable()
 {
@@ -88,6 +92,8 @@ runner::RunResult runToEnd(InProcess &env, const sandbox::Plan &plan, const std:
 }
 
 } /* namespace */
+
+TestSuite(cleanup, .fini = removeOwnSubtree, .timeout = 120);
 
 Test(cleanup, nothing_is_left_after_a_run)
 {

@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,7 +42,34 @@ int connectTo(const std::string &path)
 	return fd;
 }
 
+/* The test's daemon (each Criterion test is a process of its own). */
+pid_t currentDaemon = -1;
+
+std::string subtreeOfThisTest()
+{
+	return "benchd-test-" + std::to_string(getpid());
+}
+
+void stopPid(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	auto start = std::chrono::steady_clock::now();
+	while (waitpid(pid, nullptr, WNOHANG) == 0) {
+		if (msSince(start) > 15000)
+			kill(pid, SIGKILL);
+		usleep(10000);
+	}
+}
+
 } /* namespace */
+
+void TestDaemon::atTestEnd()
+{
+	if (currentDaemon > 0)
+		stopPid(currentDaemon);
+	currentDaemon = -1;
+	removeCgroupSubtree(subtreeOfThisTest());
+}
 
 TestDaemon::TestDaemon(const std::map<std::string, std::string> &overrides,
 		       const std::map<std::string, std::string> &env)
@@ -62,7 +90,7 @@ TestDaemon::TestDaemon(const std::map<std::string, std::string> &overrides,
 		{ "limits.slots", "2" },
 		{ "sandbox.uid_first", std::to_string(uidFirst_) },
 		{ "sandbox.uid_count", std::to_string(kUidCount) },
-		{ "cgroup.name", "\"benchd-test-" + std::to_string(getpid()) + "\"" },
+		{ "cgroup.name", "\"" + subtreeOfThisTest() + "\"" },
 	};
 	for (const auto &[k, v] : overrides)
 		keys[k] = v;
@@ -83,12 +111,15 @@ TestDaemon::~TestDaemon()
 {
 	if (pid_ > 0)
 		stop();
+	removeCgroupSubtree(subtreeOfThisTest());
 }
 
 void TestDaemon::start()
 {
 	pid_ = fork();
 	if (pid_ == 0) {
+		/* If the test dies (a failed assert skips destructors), so does its daemon. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		int logFd = open(logPath_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(logFd, 1);
 		dup2(logFd, 2);
@@ -99,6 +130,7 @@ void TestDaemon::start()
 		      "--socket", socket_.c_str(), nullptr);
 		_exit(127);
 	}
+	currentDaemon = pid_;
 	auto start = std::chrono::steady_clock::now();
 	while (msSince(start) < 30000) {
 		int status;
@@ -123,7 +155,7 @@ int TestDaemon::stop()
 	kill(pid_, SIGTERM);
 	int status = -1;
 	waitpid(pid_, &status, 0);
-	pid_ = -1;
+	pid_ = currentDaemon = -1;
 	return status;
 }
 
@@ -133,7 +165,7 @@ void TestDaemon::crash()
 		return;
 	kill(pid_, SIGKILL);
 	waitpid(pid_, nullptr, 0);
-	pid_ = -1;
+	pid_ = currentDaemon = -1;
 }
 
 bool TestDaemon::waitExit(int timeoutMs, int *status)
@@ -142,7 +174,7 @@ bool TestDaemon::waitExit(int timeoutMs, int *status)
 	while (msSince(start) < timeoutMs) {
 		int st;
 		if (waitpid(pid_, &st, WNOHANG) == pid_) {
-			pid_ = -1;
+			pid_ = currentDaemon = -1;
 			if (status)
 				*status = st;
 			return true;

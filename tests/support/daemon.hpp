@@ -65,6 +65,12 @@ public:
 
 	void setEnv(const std::map<std::string, std::string> &env) { env_ = env; }
 
+	/*
+	 * For a suite's .fini: a failed assert skips destructors, so this stops
+	 * the test's daemon and removes its cgroup sub-tree anyway.
+	 */
+	static void atTestEnd();
+
 private:
 	TempDir dir_;
 	std::string stateDir_, socket_, configPath_, logPath_;

@@ -208,6 +208,37 @@ int countOpenFds()
 	return n - 1; /* the directory's own fd */
 }
 
+namespace {
+
+/* Find `name` up to `depth` levels down (the memory hierarchy nests it), remove it depth first. */
+void removeCgroupBelow(const std::string &dir, const std::string &name, int depth)
+{
+	DIR *d = opendir(dir.c_str());
+	if (!d)
+		return;
+	std::vector<std::string> subdirs;
+	while (struct dirent *e = readdir(d))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+			subdirs.emplace_back(e->d_name);
+	closedir(d);
+	for (const auto &sub : subdirs) {
+		std::string path = dir + "/" + sub;
+		if (sub == name || depth == -1) {
+			removeCgroupBelow(path, name, -1);
+			rmdir(path.c_str());
+		} else if (depth > 0 && sub.rfind("benchd", 0) != 0) {
+			removeCgroupBelow(path, name, depth - 1);
+		}
+	}
+}
+
+} /* namespace */
+
+void removeCgroupSubtree(const std::string &name)
+{
+	removeCgroupBelow("/sys/fs/cgroup", name, 3);
+}
+
 bool hostIsPureCgroupV2()
 {
 	struct statfs st;

@@ -67,6 +67,12 @@ void removeTree(const std::string &path);
 /* Count this process's open fds (to catch leaks). */
 int countOpenFds();
 
+/*
+ * Remove a test's cgroup sub-tree `name` (and everything below it) in every
+ * hierarchy that has it, depth first: a daemon leaves its sub-tree behind.
+ */
+void removeCgroupSubtree(const std::string &name);
+
 /* True when /sys/fs/cgroup is a cgroup2 mount (pure v2 host or guest). */
 bool hostIsPureCgroupV2();
 
