@@ -181,8 +181,11 @@ void Supervisor::updateJobState(int64_t jobId)
 		latest.push_back(job.states.at(runId));
 	store::JobState state = store::deriveJobState(latest, job.cancelRequested);
 	bool done = store::isTerminal(state);
+	if (job.written == state)
+		return;
 	if (!ensureTransaction())
 		return;
+	job.written = state;
 	if (auto s = store().setJobState(jobId, state, done ? std::optional<int64_t>(now()) : std::nullopt); !s)
 		log(Level::Error, s.error().message());
 	if (done) {
@@ -248,6 +251,7 @@ void Supervisor::submit(const Peer &peer, const protocol::SubmitParams &params,
 	JobMem job;
 	job.uid = peer.uid;
 	job.spec = spec;
+	job.written = store::JobState::Queued;
 	std::vector<int64_t> runIds;
 	for (const auto &r : *runs) {
 		job.latest.push_back(r.id);
@@ -564,7 +568,7 @@ void Supervisor::shutdown()
 	}
 }
 
-void Supervisor::crashPoint(const std::string &name)
+void Supervisor::crashPoint(std::string_view name)
 {
 	if (crashAt_.empty() || name != crashAt_ || --crashCountdown_ > 0)
 		return;

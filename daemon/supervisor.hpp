@@ -82,7 +82,6 @@ public:
 		int64_t runId;
 		int64_t attempt;
 		std::string path;
-		bool live; /* more bytes may come */
 		bool truncated;
 	};
 	ApiResult<LogTarget> logTarget(const Peer &peer, int64_t jobId, uint32_t index,
@@ -110,6 +109,8 @@ private:
 		uid_t uid = 0;
 		JobSpec spec;
 		bool cancelRequested = false;
+		/* The job state last written to the store. */
+		std::optional<store::JobState> written;
 		/* idx -> the latest attempt's run id and state */
 		std::vector<int64_t> latest;
 		std::unordered_map<int64_t, store::RunState> states;
@@ -138,6 +139,7 @@ private:
 	void watchdog();
 	std::optional<ApiError> mayAccess(const Peer &peer, const store::JobRow &job) const;
 	ApiResult<store::JobRow> accessibleJob(const Peer &peer, int64_t id);
+	ApiResult<protocol::Json> jobView(const store::JobRow &job, bool withAttempts);
 	Result<JobMem> loadJob(const store::JobRow &row);
 	std::string userName(uid_t uid);
 	std::string orgOf(uid_t uid) const;
@@ -168,7 +170,7 @@ private:
 	 * kill -9 right after the Nth time it enters STATE, so restart
 	 * recovery can be tested at points too brief to hit from outside.
 	 */
-	void crashPoint(const std::string &name);
+	void crashPoint(std::string_view name);
 	std::string crashAt_;
 	int crashCountdown_ = 0;
 };

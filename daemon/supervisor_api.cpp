@@ -86,6 +86,7 @@ Result<Supervisor::JobMem> Supervisor::loadJob(const store::JobRow &row)
 	job.uid = row.uid;
 	job.spec = std::move(*spec);
 	job.cancelRequested = row.cancelRequested;
+	job.written = row.state;
 	for (const auto &r : *latest) {
 		job.latest.push_back(r.id);
 		job.states[r.id] = r.state;
@@ -111,20 +112,14 @@ ApiResult<store::JobRow> Supervisor::accessibleJob(const Peer &peer, int64_t id)
 	return std::move(*row);
 }
 
-ApiResult<Json> Supervisor::status(const Peer &peer, int64_t id)
+/* A job as the API shows it; `attempts` are listed only when asked for. */
+ApiResult<Json> Supervisor::jobView(const store::JobRow &job, bool withAttempts)
 {
-	auto row = accessibleJob(peer, id);
-	if (auto *e = std::get_if<ApiError>(&row))
-		return *e;
-	const auto &job = std::get<store::JobRow>(row);
-	auto attempts = store().runsOf(id);
+	auto attempts = withAttempts ? store().runsOf(job.id) : store().latestRunsOf(job.id);
 	auto spec = specFromJson(job.specJson);
 	if (!attempts || !spec)
 		return internalError(!attempts ? attempts.error().message() : spec.error().message());
-	Json runs = Json::array();
-	for (const auto &r : *attempts)
-		runs.push_back(runView(r));
-	return Json{
+	Json view = {
 		{ "id", job.id },
 		{ "uid", job.uid },
 		{ "user", userName(job.uid) },
@@ -137,8 +132,22 @@ ApiResult<Json> Supervisor::status(const Peer &peer, int64_t id)
 		{ "created_at_ms", job.createdAt },
 		{ "finished_at_ms", orNull(job.finishedAt) },
 		{ "summary", summary(*attempts) },
-		{ "attempts", runs },
 	};
+	if (withAttempts) {
+		Json runs = Json::array();
+		for (const auto &r : *attempts)
+			runs.push_back(runView(r));
+		view["attempts"] = std::move(runs);
+	}
+	return view;
+}
+
+ApiResult<Json> Supervisor::status(const Peer &peer, int64_t id)
+{
+	auto row = accessibleJob(peer, id);
+	if (auto *e = std::get_if<ApiError>(&row))
+		return *e;
+	return jobView(std::get<store::JobRow>(row), true);
 }
 
 ApiResult<Json> Supervisor::list(const Peer &peer, std::optional<std::string> state, bool all, int64_t limit)
@@ -159,13 +168,11 @@ ApiResult<Json> Supervisor::list(const Peer &peer, std::optional<std::string> st
 	if (!rows)
 		return internalError(rows.error().message());
 	Json jobs = Json::array();
+	/* The list shows the summary; `status JOB` shows every attempt. */
 	for (const auto &row : *rows) {
-		auto view = status(peer, row.id);
-		if (auto *j = std::get_if<Json>(&view)) {
-			/* The list shows the summary; `status JOB` shows every attempt. */
-			j->erase("attempts");
+		auto view = jobView(row, false);
+		if (auto *j = std::get_if<Json>(&view))
 			jobs.push_back(std::move(*j));
-		}
 	}
 	auto s = scheduler_.stats();
 	Json capacity = {
@@ -266,7 +273,7 @@ ApiResult<Supervisor::LogTarget> Supervisor::logTarget(const Peer &peer, int64_t
 		if (r.idx != static_cast<int64_t>(index))
 			continue;
 		return LogTarget{ r.id, r.attempt, config_.stateDir + "/runs/" + std::to_string(r.id) + "/" + stream,
-				  !store::isTerminal(r.state), r.logTruncated };
+				  r.logTruncated };
 	}
 	return ApiError{ protocol::errors::kInvalidArgument,
 			 { { "parameter", "run" },

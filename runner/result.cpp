@@ -22,14 +22,6 @@ nlohmann::ordered_json orNull(const std::optional<T> &v)
 	return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
-template<typename T>
-std::optional<T> optionalField(const nlohmann::json &j, const char *key)
-{
-	if (!j.contains(key) || j.at(key).is_null())
-		return std::nullopt;
-	return j.at(key).get<T>();
-}
-
 } /* namespace */
 
 const char *statusName(RunStatus status)
@@ -38,14 +30,6 @@ const char *statusName(RunStatus status)
 		if (s == status)
 			return name;
 	return "unknown";
-}
-
-std::optional<RunStatus> statusFromName(const std::string &name)
-{
-	for (const auto &[s, n] : kNames)
-		if (name == n)
-			return s;
-	return std::nullopt;
 }
 
 int RunResult::processExitCode() const
@@ -91,28 +75,5 @@ nlohmann::ordered_json toJson(const RunResult &r)
 	};
 }
 
-Result<RunResult> resultFromJson(const nlohmann::json &j)
-{
-	try {
-		RunResult r;
-		auto status = statusFromName(j.at("status").get<std::string>());
-		if (!status)
-			return Error::invalid("result: unknown status " + j.at("status").dump());
-		r.status = *status;
-		r.exitCode = optionalField<int>(j, "exit_code");
-		r.signal = optionalField<int>(j, "signal");
-		r.wallMs = j.at("wall_ms").get<uint64_t>();
-		r.cpuUserMs = j.at("cpu_user_ms").get<uint64_t>();
-		r.cpuSysMs = j.at("cpu_sys_ms").get<uint64_t>();
-		r.memoryPeakBytes = optionalField<uint64_t>(j, "memory_peak_bytes");
-		r.oomKilled = j.at("oom_killed").get<bool>();
-		r.pidsLimitHit = j.at("pids_limit_hit").get<bool>();
-		r.pidsPeak = optionalField<uint64_t>(j, "pids_peak");
-		r.error = optionalField<std::string>(j, "error").value_or("");
-		return r;
-	} catch (const nlohmann::json::exception &e) {
-		return Error::invalid(std::string("result: ") + e.what());
-	}
-}
 
 } /* namespace benchd::runner */

@@ -25,7 +25,6 @@ enum class RunStatus {
 };
 
 const char *statusName(RunStatus status);
-std::optional<RunStatus> statusFromName(const std::string &name);
 
 struct RunResult {
 	RunStatus status = RunStatus::SetupError;
@@ -47,6 +46,5 @@ struct RunResult {
 };
 
 nlohmann::ordered_json toJson(const RunResult &result);
-Result<RunResult> resultFromJson(const nlohmann::json &json);
 
 } /* namespace benchd::runner */

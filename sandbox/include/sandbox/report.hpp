@@ -78,7 +78,6 @@ class RecordReader
 public:
 	/* Append bytes; returns the complete records they finish. */
 	Result<std::vector<Record>> feed(std::string_view bytes);
-	bool hasPartial() const { return !pending_.empty(); }
 
 private:
 	std::string pending_;

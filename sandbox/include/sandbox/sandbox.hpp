@@ -55,9 +55,6 @@ public:
 	int pidfd() const { return pidfd_.get(); }
 	int reportFd() const { return report_.get(); }
 
-	/* Hand the report pipe to someone else (an event loop). */
-	[[nodiscard]] UniqueFd takeReportFd() { return std::move(report_); }
-
 	/* pidfd_send_signal to the sandbox's init. */
 	Status signal(int sig);
 
